@@ -1,0 +1,1 @@
+"""People, their roles on region nodes, verification of residency, login."""

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces: permissions, audit, money, time, masking, htmx helpers, errors."""

@@ -1,0 +1,75 @@
+"""Changes to the region tree — the only code that writes regions."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from consult.extensions import db
+from consult.regions.models import CHILD_KIND, DistrictSettings, Region, RegionKind
+
+
+class RegionError(ValueError):
+    pass
+
+
+def create_region(
+    name: str,
+    kind: RegionKind | str,
+    parent: Region | None = None,
+    *,
+    is_village: bool = False,
+    adult_count: int = 0,
+    household_count: int = 0,
+) -> Region:
+    """Add a node under ``parent``; a district has no parent. Keeps ``path`` in step."""
+    kind = RegionKind(kind)
+    if parent is None and kind != RegionKind.DISTRICT:
+        raise RegionError("only a district may be a root")
+    if parent is not None and CHILD_KIND.get(RegionKind(parent.kind)) != kind:
+        raise RegionError(f"a {kind} cannot sit under a {parent.kind}")
+    region = Region(
+        name=name.strip(),
+        kind=kind.value,
+        parent=parent,
+        is_village=is_village,
+        adult_count=adult_count,
+        household_count=household_count,
+    )
+    db.session.add(region)
+    db.session.flush()
+    region.path = f"{parent.path if parent else '/'}{region.id:08d}/"
+    if kind == RegionKind.DISTRICT:
+        db.session.add(DistrictSettings(district_id=region.id))
+    db.session.flush()
+    return region
+
+
+def district_of(region: Region) -> Region:
+    """The district above (or at) a node."""
+    district_id = region.ancestor_ids[0]
+    if district_id == region.id:
+        return region
+    return db.session.get(Region, district_id)
+
+
+def settings_for(region: Region) -> DistrictSettings:
+    district_id = region.ancestor_ids[0]
+    settings = db.session.get(DistrictSettings, district_id)
+    if settings is None:  # a district created outside create_region
+        settings = DistrictSettings(district_id=district_id)
+        db.session.add(settings)
+        db.session.flush()
+    return settings
+
+
+def communities(under: Region | None = None) -> list[Region]:
+    """Every community (社区/村), optionally only those under a node, ordered by path."""
+    stmt = select(Region).where(Region.kind == RegionKind.COMMUNITY.value).order_by(Region.path)
+    if under is not None:
+        stmt = stmt.where(Region.path.startswith(under.path))
+    return list(db.session.scalars(stmt))
+
+
+def tree() -> list[Region]:
+    """All nodes in tree order (one query)."""
+    return list(db.session.scalars(select(Region).order_by(Region.path)))
