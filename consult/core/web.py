@@ -44,9 +44,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def select_locale() -> str:
     from flask import current_app
 
-    wanted = request.cookies.get("lang") if request else None
-    if wanted in current_app.config["LANGUAGES"]:
+    languages = current_app.config["LANGUAGES"]
+    wanted = request.cookies.get("lang")
+    if wanted in languages:
         return wanted
+    if request.path.startswith("/api/"):  # API clients choose by Accept-Language
+        best = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+        if best == "en":
+            return "en"
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
