@@ -33,8 +33,8 @@ def format_yuan(fen: int | None, *, symbol: bool = True) -> str:
         return ""
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), 100)
-    text = f"{sign}{yuan:,}.{cents:02d}"
-    return f"¥{text}" if symbol else text
+    text = f"{yuan:,}.{cents:02d}"
+    return f"{sign}¥{text}" if symbol else f"{sign}{text}"
 
 
 def yuan_to_fen(yuan: int) -> int:

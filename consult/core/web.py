@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, g, jsonify, redirect, render_template, request, session, url_for
+from flask import Flask, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
@@ -45,6 +45,8 @@ def select_locale() -> str:
     from flask import current_app
 
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     wanted = request.cookies.get("lang")
     if wanted in languages:
         return wanted

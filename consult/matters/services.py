@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from consult.accounts.models import User
 from consult.core.audit import audit
+from consult.core.money import format_yuan
 from consult.core.timeutil import utcnow
 from consult.extensions import db
 from consult.matters import search
@@ -36,6 +37,21 @@ from consult.matters.lifecycle import (
 from consult.matters.models import Comment, Matter, MatterPhoto, Support, Transition
 from consult.regions.models import Region, RegionKind
 from consult.regions.services import settings_for
+
+
+#: lengths the columns hold (and a sane bound for the description); forms use the same
+TITLE_MAX = 120
+DESCRIPTION_MAX = 5000
+LOCATION_MAX = 200
+ON_BEHALF_NAME_MAX = 40
+ON_BEHALF_PHONE_MAX = 20
+#: the cost column is a 32-bit integer of fen; 20 million yuan is far beyond a small matter
+MAX_COST_FEN = 2_000_000_000
+
+
+def _text(value: str | None) -> str:
+    """Stripped text without NUL characters (PostgreSQL refuses them in text columns)."""
+    return (value or "").replace("\x00", "").strip()
 
 
 class MatterError(ValueError):
@@ -143,13 +159,28 @@ def submit_matter(
         raise MatterError(_("Choose a community."), "community_id")
     if category not in CATEGORIES:
         raise MatterError(_("Choose a category from the list."), "category")
-    title, description = title.strip(), description.strip()
+    title, description, location = _text(title), _text(description), _text(location)
+    on_behalf_name, on_behalf_phone = _text(on_behalf_name), _text(on_behalf_phone)
     if not title:
         raise MatterError(_("A title is required."), "title")
     if not description:
         raise MatterError(_("A description is required."), "description")
+    for value, limit, field in (
+        (title, TITLE_MAX, "title"),
+        (description, DESCRIPTION_MAX, "description"),
+        (location, LOCATION_MAX, "location"),
+        (on_behalf_name, ON_BEHALF_NAME_MAX, "on_behalf_name"),
+        (on_behalf_phone, ON_BEHALF_PHONE_MAX, "on_behalf_phone"),
+    ):
+        if len(value) > limit:
+            raise MatterError(_("At most %(n)d characters.", n=limit), field)
     if estimated_cost_fen is not None and estimated_cost_fen < 0:
         raise MatterError(_("The cost cannot be negative."), "estimated_cost")
+    if estimated_cost_fen is not None and estimated_cost_fen > MAX_COST_FEN:
+        raise MatterError(
+            _("The estimated cost can be at most %(max)s.", max=format_yuan(MAX_COST_FEN)),
+            "estimated_cost",
+        )
     photos = photos or []
     if len(photos) > current_app.config["MAX_PHOTOS_PER_MATTER"]:
         raise MatterError(
@@ -161,12 +192,12 @@ def submit_matter(
         description=description,
         category=category,
         community=community,
-        location=location.strip(),
+        location=location,
         estimated_cost_fen=estimated_cost_fen,
         author=author,
-        assisted=bool(on_behalf_name.strip()),
-        on_behalf_name=on_behalf_name.strip(),
-        on_behalf_phone=on_behalf_phone.strip(),
+        assisted=bool(on_behalf_name),
+        on_behalf_name=on_behalf_name,
+        on_behalf_phone=on_behalf_phone,
         state=next_state(None, Action.SUBMIT).value,
         search_text=search.index_text(title, description),
         photos=stored,
@@ -183,7 +214,7 @@ def withdraw_matter(matter: Matter, *, by: User, reason: str = "") -> None:
     """The proposer withdraws a matter before triage."""
     if matter.author_id != by.id:
         raise MatterError(_("Only the proposer can withdraw a matter."), status=403)
-    _move(matter, Action.WITHDRAW, by, reason=reason)
+    _move(matter, Action.WITHDRAW, by, reason=_text(reason))
 
 
 def _move(matter: Matter, action: Action, actor: User | None, *, reason: str = "", **data) -> Transition:
@@ -217,6 +248,7 @@ def accept_matter(matter: Matter, *, by: User, tier: int | None = None, reason: 
     """Accept a matter at the tier its cost routes it to, or higher with a reason."""
     routed = routed_tier(matter)
     tier = routed if tier is None else int(tier)
+    reason = _text(reason)
     try:
         check_tier(tier, routed, reason)
     except TransitionError as exc:
@@ -237,7 +269,8 @@ def accept_matter(matter: Matter, *, by: User, tier: int | None = None, reason: 
 
 def raise_tier(matter: Matter, *, by: User, tier: int, reason: str) -> None:
     """Raise an accepted matter's tier (e.g. it proves costlier or wider than first thought)."""
-    if not reason.strip():
+    reason = _text(reason)
+    if not reason:
         raise MatterError(_("Give a reason for raising the tier."), "reason")
     tier = int(tier)
     if tier not in (1, 2, 3) or tier <= (matter.tier or 1):
@@ -251,9 +284,10 @@ def raise_tier(matter: Matter, *, by: User, tier: int, reason: str) -> None:
 
 def reject_matter(matter: Matter, *, by: User, reason: str) -> None:
     """Reject with a public reason."""
-    if not reason.strip():
+    reason = _text(reason)
+    if not reason:
         raise MatterError(_("Give the public reason for rejecting."), "reason")
-    _move(matter, Action.REJECT, by, reason=reason.strip())
+    _move(matter, Action.REJECT, by, reason=reason)
     matter.triaged_at = utcnow()
     audit("matter.reject", actor=by, obj=matter)
 
@@ -276,6 +310,8 @@ def merge_matter(matter: Matter, *, into: Matter, by: User, reason: str = "") ->
             Support.user_id != into.author_id,
         )
     ).all()
+    # The state check comes first: a refused merge must write nothing.
+    _move(matter, Action.MERGE, by, reason=reason, into=into.id, carried=len(carried_rows))
     if carried_rows:
         db.session.execute(
             insert(Support),
@@ -284,7 +320,6 @@ def merge_matter(matter: Matter, *, into: Matter, by: User, reason: str = "") ->
                 for uid, at in carried_rows
             ],
         )
-    _move(matter, Action.MERGE, by, reason=reason, into=into.id, carried=len(carried_rows))
     matter.merged_into_id = into.id
     matter.triaged_at = matter.triaged_at or utcnow()
     _recount_supports(into)
@@ -359,7 +394,7 @@ MAX_COMMENT = 2000
 
 
 def add_comment(matter: Matter, *, author: User, body: str) -> Comment:
-    body = (body or "").strip()
+    body = _text(body)
     if not body:
         raise MatterError(_("Write something first."), "body")
     if len(body) > MAX_COMMENT:
@@ -372,7 +407,7 @@ def add_comment(matter: Matter, *, author: User, body: str) -> Comment:
 
 def hide_comment(comment: Comment, *, by: User, reason: str) -> None:
     """Staff hide a comment with a public reason; the text stays stored for the audit."""
-    reason = (reason or "").strip()
+    reason = _text(reason)
     if not reason:
         raise MatterError(_("Give the public reason for hiding this comment."), "reason")
     if comment.hidden_at is not None:
