@@ -1,8 +1,8 @@
-"""Command-line entry points: `flask demo`, `flask seed`. Each domain adds its own group."""
+"""Command-line entry points: `flask demo`, `flask seed` (consult/demo.py). Each domain adds its
+own commands here."""
 
 from __future__ import annotations
 
-import click
 from flask import Flask
 
 

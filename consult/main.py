@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from consult.core.web import safe_next
@@ -66,3 +66,9 @@ def privacy():
 def healthz():
     db.session.execute(select(1))
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico on pages without an icon link (e.g. JSON); serve the SVG."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

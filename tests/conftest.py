@@ -7,6 +7,7 @@ table is emptied, so tests may commit freely (concurrency tests need real commit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -84,10 +85,11 @@ def _clean(request):
     if "app" in request.fixturenames or "db_session" in request.fixturenames:
         app = request.getfixturevalue("app")
         empty_all_tables(app)
-        try:
+        with contextlib.suppress(AssertionError):  # limits disabled: no storage to reset
             limiter.reset()
-        except AssertionError:  # limits disabled: no storage to reset
-            pass
+        # The limiter is one shared object: make_app(RATELIMIT_ENABLED=True) switched it on for
+        # every app; switch it back so one test's limits never leak into the next.
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
 
 
 @pytest.fixture
@@ -100,7 +102,10 @@ def ctx(app):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A client whose requests each run in their own app context; reads English msgids."""
+    from tests.clients import fresh_client
+
+    return fresh_client(app)
 
 
 @pytest.fixture

@@ -5,14 +5,23 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
+from sqlalchemy import Select, false, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from consult.accounts.models import ApiToken, Role, RoleAssignment, User, VerificationCode
+from consult.accounts.models import (
+    HANDLING_ROLES,
+    ApiToken,
+    Role,
+    RoleAssignment,
+    User,
+    VerificationCode,
+)
 from consult.core.audit import audit
 from consult.core.timeutil import utcnow
 from consult.extensions import db
@@ -181,6 +190,21 @@ def _code_hash(code: str) -> str:
     return hashlib.sha256(code.strip().upper().replace("-", "").replace(" ", "").encode()).hexdigest()
 
 
+@dataclass(frozen=True)
+class IssuedCodes:
+    """A batch of plain codes, shown once on the printable sheet. Iterates like the list of codes."""
+
+    batch: str
+    codes: list[str]
+    expires_at: datetime
+
+    def __iter__(self):
+        return iter(self.codes)
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+
 def issue_codes(
     community: Region,
     count: int,
@@ -188,11 +212,17 @@ def issue_codes(
     by: User,
     building: Region | None = None,
     valid_days: int = 60,
-) -> list[str]:
-    """Make ``count`` one-time verification codes for a community; returns the plain codes,
-    which are shown once (on the printable sheet) and never stored."""
+) -> IssuedCodes:
+    """Make ``count`` one-time verification codes for a community (optionally one building of
+    it); returns the plain codes, which are shown once (on the printable sheet) and never stored."""
+    from flask_babel import gettext as _
+
     if not 1 <= count <= 500:
-        raise AccountError("count must be between 1 and 500", "count")
+        raise AccountError(_("Enter a number from 1 to %(n)d.", n=500), "count")
+    if not 1 <= valid_days <= 366:
+        raise AccountError(_("Enter a number of days from 1 to %(n)d.", n=366), "valid_days")
+    if building is not None and building.parent_id != community.id:
+        raise AccountError(_("That building is not in the chosen community."), "building_id")
     batch = secrets.token_hex(6)
     expires = utcnow() + timedelta(days=valid_days)
     codes: list[str] = []
@@ -210,7 +240,7 @@ def issue_codes(
             )
         )
     audit("codes.issue", actor=by, obj=community, count=count, batch=batch)
-    return codes
+    return IssuedCodes(batch=batch, codes=codes, expires_at=expires)
 
 
 def format_code(code: str) -> str:
@@ -257,6 +287,12 @@ def grant_role(user: User, role: Role | str, region: Region, *, by: User | None 
 
 
 def revoke_role(assignment: RoleAssignment, *, by: User) -> None:
+    """Take a role away. An admin cannot drop their own admin role (nobody would be left to
+    undo it)."""
+    from flask_babel import gettext as _
+
+    if assignment.user_id == by.id and assignment.role == Role.ADMIN.value:
+        raise AccountError(_("You cannot revoke your own administrator role."), "assignment")
     audit("role.revoke", actor=by, obj=assignment.user, role=assignment.role, region_id=assignment.region_id)
     db.session.delete(assignment)
 
@@ -279,3 +315,80 @@ def user_for_token(token: str) -> User | None:
     if row is None or row.revoked_at is not None or row.expires_at < utcnow():
         return None
     return row.user if row.user.is_active else None
+
+
+def revoke_api_token(token: str) -> bool:
+    """Revoke a bearer token (an API client logs out). False when it was unknown, expired or
+    already revoked."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None or row.expires_at < utcnow():
+        return False
+    row.revoked_at = utcnow()
+    audit("api.token_revoke", actor=row.user, obj=row.user)
+    return True
+
+
+# Reads for the staff pages --------------------------------------------------------------------
+def scope_nodes(user: User) -> list[Region]:
+    """The nodes on which ``user`` holds a handling role (staff, street or district officer)."""
+    return user.role_nodes(*HANDLING_ROLES)
+
+
+def communities_in_scope(user: User) -> list[Region]:
+    """Every community under the user's handling-role nodes, in tree order, streets loaded."""
+    nodes = scope_nodes(user)
+    return communities_under(nodes) if nodes else []
+
+
+def communities_under(nodes: list[Region] | None) -> list[Region]:
+    """Communities under any of ``nodes`` (all when None), in tree order, streets loaded."""
+    stmt = (
+        select(Region)
+        .where(Region.kind == RegionKind.COMMUNITY.value)
+        .options(joinedload(Region.parent))
+        .order_by(Region.path)
+    )
+    if nodes is not None:
+        stmt = stmt.where(_under_any(nodes)) if nodes else stmt.where(false())
+    return list(db.session.scalars(stmt))
+
+
+def buildings_in(communities: list[Region]) -> list[Region]:
+    """Buildings / resident groups of the given communities, in tree order."""
+    if not communities:
+        return []
+    return list(
+        db.session.scalars(
+            select(Region)
+            .where(
+                Region.kind == RegionKind.GROUP.value,
+                Region.parent_id.in_([c.id for c in communities]),
+            )
+            .order_by(Region.path)
+        )
+    )
+
+
+def residents_in_scope(staff: User, *, pending_only: bool = True, query: str = "") -> Select:
+    """Accounts living in the staff member's scope — by default those awaiting verification —
+    optionally matching a name or phone fragment; oldest registration first."""
+    nodes = scope_nodes(staff)
+    stmt = (
+        select(User)
+        .join(User.community)
+        .options(contains_eager(User.community), selectinload(User.building))
+        .order_by(User.created_at, User.id)
+    )
+    stmt = stmt.where(_under_any(nodes)) if nodes else stmt.where(false())
+    if pending_only:
+        stmt = stmt.where(User.verified_at.is_(None))
+    if query := (query or "").strip():
+        digits = normalise_phone(query)
+        stmt = stmt.where(
+            or_(User.name.contains(query, autoescape=True), User.phone.contains(digits, autoescape=True))
+        )
+    return stmt
+
+
+def _under_any(nodes: list[Region]):
+    return or_(*[Region.path.startswith(node.path, autoescape=True) for node in nodes])

@@ -162,7 +162,11 @@ def can(user: Any, action: Perm | str, target: Any = None) -> bool:
     that needs a permission (public reads need none)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    fn = RULES.get(Perm(action))
+    try:
+        perm = Perm(action)
+    except ValueError:  # an unknown name (a typo in a template) is refused, not an error page
+        return False
+    fn = RULES.get(perm)
     return bool(fn and fn(user, target))
 
 

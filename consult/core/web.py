@@ -6,7 +6,17 @@ from __future__ import annotations
 import time
 from urllib.parse import urlsplit
 
-from flask import Flask, g, has_request_context, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user

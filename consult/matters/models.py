@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from consult.accounts.models import User
@@ -35,7 +44,7 @@ class Matter(db.Model):
     category: Mapped[str] = mapped_column(String(32), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("region.id"))
     location: Mapped[str] = mapped_column(String(200), default="")
-    estimated_cost_fen: Mapped[int | None] = mapped_column()
+    estimated_cost_fen: Mapped[int | None] = mapped_column(BigInteger)
     state: Mapped[str] = mapped_column(String(20), default=State.SUBMITTED.value)
     tier: Mapped[int | None] = mapped_column(index=True)
     #: the node now handling it: its community, street or district

@@ -19,11 +19,7 @@ _ready = False
 
 # Words that say nothing about what a matter is about.
 STOPWORDS = frozenset(
-    """
-    的 了 和 与 及 或 在 是 有 把 被 对 为 给 让 请 希望 建议 能否 能 可以 一下 一个 一些 我们 我 你 他 她
-    小区 社区 问题 情况 进行 关于 增加 解决 需要 这个 那个 这里 那里 现在 已经 非常 比较 很 都 也 还 就 要
-    the a an of to and or in on for is are be with please
-    """.split()
+    ["的", "了", "和", "与", "及", "或", "在", "是", "有", "把", "被", "对", "为", "给", "让", "请", "希望", "建议", "能否", "能", "可以", "一下", "一个", "一些", "我们", "我", "你", "他", "她", "小区", "社区", "问题", "情况", "进行", "关于", "增加", "解决", "需要", "这个", "那个", "这里", "那里", "现在", "已经", "非常", "比较", "很", "都", "也", "还", "就", "要", "the", "a", "an", "of", "to", "and", "or", "in", "on", "for", "is", "are", "be", "with", "please"]
 )
 
 _PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
@@ -38,14 +39,13 @@ from consult.matters.models import Comment, Matter, MatterPhoto, Support, Transi
 from consult.regions.models import Region, RegionKind
 from consult.regions.services import settings_for
 
-
 #: lengths the columns hold (and a sane bound for the description); forms use the same
 TITLE_MAX = 120
 DESCRIPTION_MAX = 5000
 LOCATION_MAX = 200
 ON_BEHALF_NAME_MAX = 40
 ON_BEHALF_PHONE_MAX = 20
-#: the cost column is a 32-bit integer of fen; 20 million yuan is far beyond a small matter
+#: 20 million yuan: far beyond any small matter, so a larger figure is a typing mistake
 MAX_COST_FEN = 2_000_000_000
 
 
@@ -226,8 +226,21 @@ def _move(matter: Matter, action: Action, actor: User | None, *, reason: str = "
             _("This matter can no longer be changed that way (it is now %(state)s).", state=before.value),
             status=409,
         ) from None
+    now = utcnow()
+    # Compare-and-set: when someone else moved the matter since it was read (two officers
+    # triaging at once), nothing is written and the caller gets a 409.
+    moved = db.session.execute(
+        update(Matter)
+        .where(Matter.id == matter.id, Matter.state == before.value)
+        .values(state=after.value, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise MatterError(
+            _("This matter was changed meanwhile. Please reload the page and try again."), status=409
+        )
     matter.state = after.value
-    matter.updated_at = utcnow()
+    matter.updated_at = now
     return _record(matter, action, actor, before, reason=reason, **data)
 
 
@@ -364,7 +377,10 @@ def support(matter: Matter, user: User) -> bool:
         return False
     # Atomic increment, so concurrent supports never lose a count.
     db.session.execute(
-        update(Matter).where(Matter.id == matter.id).values(support_count=Matter.support_count + 1)
+        update(Matter)
+        .where(Matter.id == matter.id)
+        .values(support_count=Matter.support_count + 1)
+        .execution_options(synchronize_session=False)  # refreshed below; no identity-map scan
     )
     db.session.refresh(matter, ["support_count"])
     _check_threshold(matter)
@@ -383,6 +399,7 @@ def unsupport(matter: Matter, user: User) -> bool:
             update(Matter)
             .where(Matter.id == matter.id)
             .values(support_count=Matter.support_count - 1)
+            .execution_options(synchronize_session=False)
         )
         db.session.refresh(matter, ["support_count"])
         return True
@@ -419,6 +436,13 @@ def hide_comment(comment: Comment, *, by: User, reason: str) -> None:
 
 
 # Similar proposals ---------------------------------------------------------------------------
+@lru_cache(maxsize=8192)
+def _title_words(title: str) -> tuple[str, ...]:
+    """Segmenting up to 200 candidate titles on every call is the cost of a similar-search;
+    titles rarely change, so their words are remembered."""
+    return tuple(search.query_words(title))
+
+
 def similar_matters(community_id: int, title: str, *, exclude_id: int | None = None, limit: int = 5):
     """Open matters of the same community whose words overlap the title's (jieba), best first.
     Reads at most 200 candidates, so the cost is bounded whatever the data size."""
@@ -442,7 +466,7 @@ def similar_matters(community_id: int, title: str, *, exclude_id: int | None = N
         stmt = stmt.where(Matter.id != exclude_id)
     scored = []
     for matter in db.session.scalars(stmt):
-        score = search.similarity(words, search.query_words(matter.title) or matter.search_text.split())
+        score = search.similarity(words, _title_words(matter.title) or matter.search_text.split())
         if score >= 0.2:
             scored.append((score, matter))
     scored.sort(key=lambda pair: (-pair[0], -pair[1].id))

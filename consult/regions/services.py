@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 
 from consult.extensions import db
@@ -39,7 +40,8 @@ def create_region(
     db.session.flush()
     region.path = f"{parent.path if parent else '/'}{region.id:08d}/"
     if kind == RegionKind.DISTRICT:
-        db.session.add(DistrictSettings(district_id=region.id))
+        threshold = current_app.config["SUPPORT_THRESHOLD"] if has_app_context() else 10
+        db.session.add(DistrictSettings(district_id=region.id, support_threshold=threshold))
     db.session.flush()
     return region
 

@@ -108,7 +108,7 @@ def upgrade():
     sa.Column('category', sa.String(length=32), nullable=False),
     sa.Column('community_id', sa.Integer(), nullable=False),
     sa.Column('location', sa.String(length=200), nullable=False),
-    sa.Column('estimated_cost_fen', sa.Integer(), nullable=True),
+    sa.Column('estimated_cost_fen', sa.BigInteger(), nullable=True),
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('tier', sa.Integer(), nullable=True),
     sa.Column('handling_region_id', sa.Integer(), nullable=True),

@@ -129,3 +129,14 @@ def test_similar_matters_finds_lookalikes_of_same_community(world):
     make_matter(world.outsider, title="楼道灯不亮", description="另一个社区")
     found = services.similar_matters(world.community_a1.id, "楼道灯坏了")
     assert [m.title for m in found] == ["小区楼道灯不亮"]
+
+
+def test_new_districts_take_the_configured_support_threshold(make_app):
+    from consult.regions.models import RegionKind
+    from consult.regions.services import create_region
+
+    app = make_app(SUPPORT_THRESHOLD=3)
+    with app.app_context():
+        district = create_region("新区", RegionKind.DISTRICT)
+        assert settings_for(district).support_threshold == 3
+        db.session.commit()
