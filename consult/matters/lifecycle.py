@@ -45,7 +45,6 @@ TRANSITIONS: dict[tuple[State | None, Action], State] = {
     (State.SUBMITTED, Action.REJECT): State.REJECTED,
     (State.SUBMITTED, Action.MERGE): State.MERGED,
     (State.SUBMITTED, Action.WITHDRAW): State.WITHDRAWN,
-    (State.ACCEPTED, Action.MERGE): State.MERGED,
     (State.ACCEPTED, Action.RAISE_TIER): State.ACCEPTED,
 }
 

@@ -73,9 +73,9 @@ class PhotoUpload:
     data: bytes
 
 
-def _store_photo(upload: PhotoUpload) -> MatterPhoto:
-    """Decode the upload as an image (content, not the name, decides), re-encode it without
-    its metadata (EXIF may hold GPS), and store it under a random name outside the web root."""
+def _prepare_photo(upload: PhotoUpload) -> tuple[MatterPhoto, bytes]:
+    """Decode the upload as an image (content, not the name, decides) and re-encode it without
+    its metadata (EXIF may hold GPS). Nothing is written yet: see :func:`_write_photos`."""
     from PIL import Image, UnidentifiedImageError
 
     max_bytes = current_app.config["MAX_PHOTO_BYTES"]
@@ -108,16 +108,22 @@ def _store_photo(upload: PhotoUpload) -> MatterPhoto:
     data = out.getvalue()
     ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[fmt]
     name = f"{secrets.token_hex(16)}.{ext}"
-    folder = Path(current_app.config["UPLOAD_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / name).write_bytes(data)
-    return MatterPhoto(
+    photo = MatterPhoto(
         stored_name=name,
         content_type=ALLOWED_IMAGE_FORMATS[fmt],
         size=len(data),
         width=width,
         height=height,
     )
+    return photo, data
+
+
+def _write_photos(prepared: list[tuple[MatterPhoto, bytes]]) -> None:
+    """Store the files under their random names outside the web root."""
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    for photo, data in prepared:
+        (folder / photo.stored_name).write_bytes(data)
 
 
 def photo_path(photo: MatterPhoto) -> Path:
@@ -186,7 +192,7 @@ def submit_matter(
         raise MatterError(
             _("At most %(n)d photos.", n=current_app.config["MAX_PHOTOS_PER_MATTER"]), "photos"
         )
-    stored = [_store_photo(p) for p in photos]  # validates every photo before anything is written
+    prepared = [_prepare_photo(p) for p in photos]  # every photo is checked before anything is written
     matter = Matter(
         title=title,
         description=description,
@@ -200,10 +206,11 @@ def submit_matter(
         on_behalf_phone=on_behalf_phone,
         state=next_state(None, Action.SUBMIT).value,
         search_text=search.index_text(title, description),
-        photos=stored,
+        photos=[photo for photo, _data in prepared],
     )
     db.session.add(matter)
     db.session.flush()
+    _write_photos(prepared)  # only once the rows are in: a refused submission leaves no files
     _record(matter, Action.SUBMIT, author, None, assisted=matter.assisted)
     if matter.assisted:
         audit("matter.assisted_entry", actor=author, obj=matter)

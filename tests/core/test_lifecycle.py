@@ -29,6 +29,8 @@ def test_table_is_what_design_section_2_draws():
     with pytest.raises(TransitionError):
         next_state("accepted", "withdraw")  # only before triage
     with pytest.raises(TransitionError):
+        next_state("accepted", "merge")  # duplicates are merged at triage (DESIGN §2)
+    with pytest.raises(TransitionError):
         next_state("rejected", "accept")
 
 
