@@ -17,7 +17,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
@@ -26,8 +26,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import selectinload
 from werkzeug.exceptions import HTTPException
 
+from consult.core import i18n
 from consult.core.masking import mask_name, mask_phone
 from consult.core.money import format_yuan
+from consult.core.timeutil import local
 from consult.extensions import db, login_manager
 
 IDLE_SECONDS = 30 * 60
@@ -145,6 +147,7 @@ def _messages() -> dict[int, str]:
 
 
 def init_app(app: Flask) -> None:
+    i18n.install(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
@@ -227,8 +230,8 @@ def init_app(app: Flask) -> None:
         yuan=format_yuan,
         mask_name=mask_name,
         mask_phone=mask_phone,
-        dt=lambda value, fmt="yyyy-MM-dd HH:mm": format_datetime(value, fmt) if value else "",
-        date=lambda value: format_datetime(value, "yyyy-MM-dd") if value else "",
+        dt=lambda value, fmt="%Y-%m-%d %H:%M": local(value).strftime(fmt) if value else "",
+        date=lambda value: local(value).strftime("%Y-%m-%d") if value else "",
     )
 
     @app.context_processor

@@ -22,4 +22,6 @@ CATEGORIES: dict[str, object] = {
 
 
 def label(code: str) -> str:
-    return str(CATEGORIES.get(code, code))
+    from consult.core.i18n import lazy_text
+
+    return lazy_text(CATEGORIES.get(code, code))

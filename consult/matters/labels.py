@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from consult.core.i18n import lazy_text
 from consult.matters.lifecycle import Action, State
 
 STATE_LABELS = {
@@ -39,17 +40,17 @@ TIER_LABELS = {
 
 def state_label(code: str | None) -> str:
     try:
-        return str(STATE_LABELS[State(code)])
+        return lazy_text(STATE_LABELS[State(code)])
     except ValueError:
         return code or ""
 
 
 def action_label(code: str) -> str:
     try:
-        return str(ACTION_LABELS[Action(code)])
+        return lazy_text(ACTION_LABELS[Action(code)])
     except ValueError:
         return code
 
 
 def tier_label(tier: int | None) -> str:
-    return str(TIER_LABELS.get(tier, "")) if tier else ""
+    return lazy_text(TIER_LABELS.get(tier, "")) if tier else ""

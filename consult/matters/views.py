@@ -8,6 +8,7 @@ of queries whatever the data size (eager loads; counts come from denormalised co
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from typing import Any
@@ -31,6 +32,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from wtforms.fields import SelectChoice
 
 from consult.core.htmx import is_htmx
+from consult.core.i18n import lazy_text
 from consult.core.masking import mask_name
 from consult.core.permissions import Perm, can, require
 from consult.extensions import db, limiter
@@ -146,6 +148,9 @@ def index():
     groups = _community_groups()
     form = FilterForm(formdata=request.args)
     form.community.choices = [SelectChoice("", _("All communities")), *_community_choices(groups)]
+    for field in (form.category, form.state, form.tier, form.sort):
+        # Translate each label once, through the per-request catalog, not at every use.
+        field.choices = [dataclasses.replace(c, label=lazy_text(c.label)) for c in field.choices]
     form.validate()  # invalid values are shown next to their field and not applied
 
     def value(field):
