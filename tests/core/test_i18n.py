@@ -18,7 +18,13 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None
 def _source_msgids() -> set[str]:
     found = set()
     for _file, _line, message, _comments, _ctx in extract_from_dir(
-        str(ROOT), method_map=METHODS, keywords=KEYWORDS, options_map={"**.html": {"extensions": "jinja2.ext.i18n"}}
+        str(ROOT),
+        method_map=METHODS,
+        keywords=KEYWORDS,
+        options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+        # Babel's default filter skips folders starting with "_": our _partials must count.
+        directory_filter=lambda path: Path(path).name not in {"__pycache__", ".venv", ".git"}
+        and not Path(path).name.startswith("."),
     ):
         found.add(message[0] if isinstance(message, tuple) else message)
     return found
@@ -40,8 +46,11 @@ def test_compiled_catalog_matches_po():
         po = read_po(fh)
     with open(CATALOG / "messages.mo", "rb") as fh:
         mo = read_mo(fh)
-    po_strings = {m.id: m.string for m in po if m.id and m.string and not m.fuzzy}
-    mo_strings = {m.id: m.string for m in mo if m.id}
+    def key(value):  # plural entries come as lists from read_mo, tuples from read_po
+        return tuple(value) if isinstance(value, list | tuple) else value
+
+    po_strings = {key(m.id): key(m.string) for m in po if m.id and m.string and not m.fuzzy}
+    mo_strings = {key(m.id): key(m.string) for m in mo if m.id}
     assert po_strings == mo_strings, "messages.mo is stale: run `make translations` and commit it"
 
 
