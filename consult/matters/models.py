@@ -34,8 +34,10 @@ class Matter(db.Model):
         CheckConstraint(f"state IN ({_STATES})", name="state"),
         CheckConstraint("tier IS NULL OR tier IN (1, 2, 3)", name="tier"),
         CheckConstraint("estimated_cost_fen IS NULL OR estimated_cost_fen >= 0", name="cost"),
-        Index("ix_matter_community_state", "community_id", "state"),
-        Index("ix_matter_state_created", "state", "created_at"),
+        # The list orders by id (submission order) within its filters, or by supports.
+        Index("ix_matter_community_state", "community_id", "state", "id"),
+        Index("ix_matter_state_id", "state", "id"),
+        Index("ix_matter_support_count", "support_count", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

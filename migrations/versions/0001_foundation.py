@@ -136,8 +136,9 @@ def upgrade():
     with op.batch_alter_table('matter', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_matter_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_matter_category'), ['category'], unique=False)
-        batch_op.create_index('ix_matter_community_state', ['community_id', 'state'], unique=False)
-        batch_op.create_index('ix_matter_state_created', ['state', 'created_at'], unique=False)
+        batch_op.create_index('ix_matter_community_state', ['community_id', 'state', 'id'], unique=False)
+        batch_op.create_index('ix_matter_state_id', ['state', 'id'], unique=False)
+        batch_op.create_index('ix_matter_support_count', ['support_count', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_matter_tier'), ['tier'], unique=False)
 
     op.create_table('role_assignment',
@@ -276,7 +277,8 @@ def downgrade():
     op.drop_table('role_assignment')
     with op.batch_alter_table('matter', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_matter_tier'))
-        batch_op.drop_index('ix_matter_state_created')
+        batch_op.drop_index('ix_matter_support_count')
+        batch_op.drop_index('ix_matter_state_id')
         batch_op.drop_index('ix_matter_community_state')
         batch_op.drop_index(batch_op.f('ix_matter_category'))
         batch_op.drop_index(batch_op.f('ix_matter_author_id'))
