@@ -41,7 +41,6 @@ from consult.accounts.forms import (
     role_label,
 )
 from consult.accounts.models import ROLE_NODE_KIND, Role, RoleAssignment, User
-from consult.core.audit import audit
 from consult.core.permissions import Perm, can, require
 from consult.core.timeutil import utcnow
 from consult.core.web import safe_next
@@ -479,18 +478,12 @@ def admin_regions():
                 kind,
                 parent,
                 is_village=bool(form.is_village.data) and kind == RegionKind.COMMUNITY,
+                by=_me(),
             )
         except region_services.RegionError:
             db.session.rollback()
             form.parent_id.errors = [_("A node of this kind cannot be added there.")]
         else:
-            audit(
-                "region.create",
-                actor=_me(),
-                obj=region,
-                kind=region.kind,
-                parent_id=region.parent_id,
-            )
             db.session.commit()
             flash(_("%(name)s added.", name=region.name), "success")
             return redirect(url_for("accounts.admin_regions"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 from sqlalchemy import select
 
+from consult.core.audit import audit
 from consult.extensions import db
 from consult.regions.models import CHILD_KIND, DistrictSettings, Region, RegionKind
 
@@ -21,8 +22,10 @@ def create_region(
     is_village: bool = False,
     adult_count: int = 0,
     household_count: int = 0,
+    by=None,
 ) -> Region:
-    """Add a node under ``parent``; a district has no parent. Keeps ``path`` in step."""
+    """Add a node under ``parent``; a district has no parent. Keeps ``path`` in step. When a
+    person (``by``) adds it, the audit log records who."""
     kind = RegionKind(kind)
     if parent is None and kind != RegionKind.DISTRICT:
         raise RegionError("only a district may be a root")
@@ -43,6 +46,8 @@ def create_region(
         threshold = current_app.config["SUPPORT_THRESHOLD"] if has_app_context() else 10
         db.session.add(DistrictSettings(district_id=region.id, support_threshold=threshold))
     db.session.flush()
+    if by is not None:
+        audit("region.create", actor=by, obj=region, kind=region.kind, parent_id=region.parent_id)
     return region
 
 
