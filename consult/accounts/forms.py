@@ -25,6 +25,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange, Optional
 
 from consult.accounts.models import Role
+from consult.core.ids import MAX_ID
 from consult.regions.models import Region, RegionKind
 
 ROLE_LABELS = {
@@ -60,7 +61,6 @@ def kind_label(code: str) -> str:
 
 
 #: ids are 32-bit on every backend; a bigger number would make PostgreSQL fail, not just miss
-MAX_ID = 2**31 - 1
 
 
 def optional_int(value) -> int | None:

@@ -20,10 +20,11 @@ from typing import Any
 from flask import Blueprint, request
 from flask_babel import gettext as _
 
+from consult.core.ids import MAX_ID
 from consult.core.web import api_error
 
 #: ids and counts are stored in 32-bit integer columns on PostgreSQL
-MAX_INT = 2**31 - 1
+MAX_INT = MAX_ID
 
 
 class ApiError(Exception):

@@ -19,6 +19,7 @@ from wtforms import (
 from wtforms.fields import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
+from consult.core.ids import MAX_ID
 from consult.core.money import InvalidAmount, format_yuan, parse_yuan
 from consult.matters import services
 from consult.matters.categories import CATEGORIES
@@ -26,7 +27,6 @@ from consult.matters.labels import STATE_LABELS
 
 REASON_MAX = 2000
 #: the largest id an integer column holds; anything above cannot exist
-MAX_ID = 2**31 - 1
 
 
 def clean(value):
