@@ -77,6 +77,17 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def building_field() -> SelectField:
+    """The optional building / resident group of a community (registration, codes)."""
+    return SelectField(
+        _l("Building or resident group (optional)"),
+        coerce=optional_int,
+        validators=[Optional()],
+        invalid_choice_message=_l("Choose a building from the list, or none."),
+        invalid_value_message=_l("Choose a building from the list, or none."),
+    )
+
+
 class RegisterForm(FlaskForm):
     name = StringField(
         _l("Full name"),
@@ -110,13 +121,7 @@ class RegisterForm(FlaskForm):
         invalid_choice_message=_l("Choose your community from the list."),
         invalid_value_message=_l("Choose your community from the list."),
     )
-    building_id = SelectField(
-        _l("Building or resident group (optional)"),
-        coerce=optional_int,
-        validators=[Optional()],
-        invalid_choice_message=_l("Choose a building from the list, or none."),
-        invalid_value_message=_l("Choose a building from the list, or none."),
-    )
+    building_id = building_field()
     unit = StringField(
         _l("Unit and room (optional)"),
         validators=[Optional(), Length(max=40)],
@@ -183,13 +188,7 @@ class IssueCodesForm(FlaskForm):
         invalid_choice_message=_l("Choose a community of your area from the list."),
         invalid_value_message=_l("Choose a community of your area from the list."),
     )
-    building_id = SelectField(
-        _l("Building or resident group (optional)"),
-        coerce=optional_int,
-        validators=[Optional()],
-        invalid_choice_message=_l("Choose a building from the list, or none."),
-        invalid_value_message=_l("Choose a building from the list, or none."),
-    )
+    building_id = building_field()
     count = IntegerField(
         _l("Number of codes"),
         default=20,
