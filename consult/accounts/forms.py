@@ -74,7 +74,8 @@ def optional_int(value) -> int | None:
 
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    """Strip whitespace and NUL characters (PostgreSQL refuses them, even in a lookup)."""
+    return value.replace("\x00", "").strip() if isinstance(value, str) else value
 
 
 def building_field() -> SelectField:
@@ -91,7 +92,8 @@ def building_field() -> SelectField:
 class RegisterForm(FlaskForm):
     name = StringField(
         _l("Full name"),
-        validators=[InputRequired(_l("Enter your name.")), Length(max=40)],
+        # DataRequired, not InputRequired: it sees the stripped value, so blanks are refused too
+        validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
         filters=[_strip],
         render_kw={"autocomplete": "name"},
     )
@@ -248,7 +250,7 @@ class RegionForm(FlaskForm):
     )
     name = StringField(
         _l("Name"),
-        validators=[InputRequired(_l("Enter a name.")), Length(max=80)],
+        validators=[DataRequired(_l("Enter a name.")), Length(max=80)],
         filters=[_strip],
     )
     is_village = BooleanField(

@@ -104,6 +104,7 @@ def test_register_without_building_is_fine(web, world):
         ({"community_id": "abc"}, "community_id", "from the list"),
         ({"consent": ""}, "consent", "privacy notice"),
         ({"name": ""}, "name", "Enter your name"),
+        ({"name": "   "}, "name", "Enter your name"),  # blanks are no name either
         ({"name": "名" * 41}, "name", ""),
     ],
 )
@@ -630,6 +631,7 @@ def test_admin_regions_tree_and_add(web, world):
     ("data", "field"),
     [
         ({"parent_id": "", "name": ""}, "name"),
+        ({"parent_id": "", "name": "   "}, "name"),
         ({"parent_id": "999999", "name": "某处"}, "parent_id"),
         ({"parent_id": "abc", "name": "某处"}, "parent_id"),
     ],
@@ -690,6 +692,23 @@ def test_out_of_range_ids_and_pages(web, world):
     }
     assert web.post("/admin/roles/grant", data=grant).status_code == 400
     assert web.post("/admin/regions", data={"parent_id": HUGE, "name": "x"}).status_code == 400
+
+
+def test_nul_characters_are_dropped_not_sent_to_the_database(web, world):
+    """PostgreSQL refuses NUL even in a lookup's parameter (a 500 there); SQLite would store it."""
+    data = _registration(world, name="钱\x00新民", unit="2单元\x00301", phone="13912340000")
+    assert web.post("/register", data=data).status_code == 302
+    user = _user("13912340000")
+    assert (user.name, user.unit) == ("钱新民", "2单元301")
+    assert web.post("/me/code", data={"code": "AB\x00CD"}).status_code == 400
+    web.post("/logout")
+    assert _login(web, "1391234\x000000", "wrong password").status_code == 400
+    login(web, world.staff)
+    assert web.get("/staff", query_string={"q": "钱\x00"}).status_code == 200
+    login(web, world.admin)
+    assert web.post("/admin/roles/find", data={"phone": "1391234\x000000"}).status_code == 302
+    assert web.post("/admin/regions", data={"name": "石\x00桥村"}).status_code == 302
+    assert db.session.scalar(select(Region.id).where(Region.name == "石桥村")) is not None
 
 
 def test_staff_page_queries_do_not_grow_with_residents(app, world):
