@@ -15,7 +15,7 @@ from typing import Any
 from flask import abort
 
 from consult.accounts.models import HANDLING_ROLES, Role, User
-from consult.matters.lifecycle import SUPPORTABLE, State, allowed_actions
+from consult.matters.lifecycle import FINAL, SUPPORTABLE, State, allowed_actions
 from consult.matters.lifecycle import Action as Step
 from consult.regions.models import Region
 
@@ -89,7 +89,7 @@ def _support(user: User, matter) -> bool:
 
 @rule(Perm.MATTER_COMMENT)
 def _comment(user: User, matter) -> bool:
-    open_ = State(matter.state) not in {State.REJECTED, State.MERGED, State.WITHDRAWN}
+    open_ = State(matter.state) not in FINAL
     return open_ and (_lives_in(user, matter.community) or _handles(user, matter.community))
 
 

@@ -267,7 +267,10 @@ def _handling_node(matter: Matter, tier: int) -> Region:
 def accept_matter(matter: Matter, *, by: User, tier: int | None = None, reason: str = "") -> None:
     """Accept a matter at the tier its cost routes it to, or higher with a reason."""
     routed = routed_tier(matter)
-    tier = routed if tier is None else int(tier)
+    try:
+        tier = routed if tier is None else int(tier)
+    except (TypeError, ValueError):
+        raise MatterError(_("The tier must be 1, 2 or 3."), "tier") from None
     reason = _text(reason)
     try:
         check_tier(tier, routed, reason)
@@ -288,13 +291,20 @@ def accept_matter(matter: Matter, *, by: User, tier: int | None = None, reason: 
 
 
 def raise_tier(matter: Matter, *, by: User, tier: int, reason: str) -> None:
-    """Raise an accepted matter's tier (e.g. it proves costlier or wider than first thought)."""
+    """Raise an accepted matter's tier (e.g. it proves costlier or wider than first thought).
+    One tier at a time, never skipping one (DESIGN §2); skipping is only possible at
+    acceptance, against the routed tier, with a reason."""
     reason = _text(reason)
     if not reason:
         raise MatterError(_("Give a reason for raising the tier."), "reason")
-    tier = int(tier)
+    try:
+        tier = int(tier)
+    except (TypeError, ValueError):
+        raise MatterError(_("The tier must be 1, 2 or 3."), "tier") from None
     if tier not in (1, 2, 3) or tier <= (matter.tier or 1):
         raise MatterError(_("The new tier must be higher than the current one."), "tier")
+    if tier != (matter.tier or 1) + 1:
+        raise MatterError(_("Raise the tier one step at a time, without skipping one."), "tier")
     old = matter.tier
     _move(matter, Action.RAISE_TIER, by, reason=reason, tier=tier, previous_tier=old)
     matter.tier = tier

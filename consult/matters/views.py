@@ -307,7 +307,7 @@ def _triage_context(matter: Matter, **forms: Any) -> dict[str, Any]:
         raise_form = _or_blank(
             forms.get("raise_form"), RaiseTierForm, "raise", tier=(matter.tier or 1) + 1
         )
-        raise_form.tier.choices = _tier_choices(matter, (matter.tier or 1) + 1)
+        raise_form.tier.choices = _tier_choices(matter, (matter.tier or 1) + 1)[:1]  # one step
         context["raise_form"] = raise_form
     return context
 

@@ -63,7 +63,8 @@ def settings_for(region: Region) -> DistrictSettings:
     district_id = region.ancestor_ids[0]
     settings = db.session.get(DistrictSettings, district_id)
     if settings is None:  # a district created outside create_region
-        settings = DistrictSettings(district_id=district_id)
+        threshold = current_app.config["SUPPORT_THRESHOLD"] if has_app_context() else 10
+        settings = DistrictSettings(district_id=district_id, support_threshold=threshold)
         db.session.add(settings)
         db.session.flush()
     return settings

@@ -305,11 +305,15 @@ def test_raise_tier(api, world, token_for):
     assert no_tier.status_code == 422 and set(error_of(no_tier)["fields"]) == {"tier"}
     lower = _transition(api, token, matter, action="raise_tier", tier=1, reason="x")
     assert lower.status_code == 422 and set(error_of(lower)["fields"]) == {"tier"}
+    skip = _transition(api, token, matter, action="raise_tier", tier=3, reason="x")
+    assert skip.status_code == 422 and set(error_of(skip)["fields"]) == {"tier"}  # 1 → 3 skips 2
+    step = _transition(api, token, matter, action="raise_tier", tier=2, reason="涉及整个街道")
+    assert step.status_code == 200 and step.get_json()["handling_region_id"] == world.street_a.id
     ok = _transition(api, token, matter, action="raise_tier", tier=3, reason="需要区里协调")
     assert ok.status_code == 200
     body = ok.get_json()
     assert (body["tier"], body["handling_region_id"]) == (3, world.district.id)
-    assert body["timeline"][-1]["details"] == {"tier": 3, "previous_tier": 1}
+    assert body["timeline"][-1]["details"] == {"tier": 3, "previous_tier": 2}
     top = _transition(api, token, matter, action="raise_tier", tier=3, reason="x")
     assert top.status_code == 409
 

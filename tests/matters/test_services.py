@@ -140,3 +140,14 @@ def test_new_districts_take_the_configured_support_threshold(make_app):
         district = create_region("新区", RegionKind.DISTRICT)
         assert settings_for(district).support_threshold == 3
         db.session.commit()
+
+
+def test_raise_tier_goes_one_step_at_a_time(world):
+    matter = make_matter(world.resident, cost_fen=100)
+    services.accept_matter(matter, by=world.staff)
+    with pytest.raises(MatterError):
+        services.raise_tier(matter, by=world.staff, tier=3, reason="跨街道")  # skips tier 2
+    with pytest.raises(MatterError):
+        services.raise_tier(matter, by=world.staff, tier="two", reason="x")  # not a number: 4xx
+    services.raise_tier(matter, by=world.staff, tier=2, reason="需要街道协调")
+    assert (matter.tier, matter.handling_region_id) == (2, world.street_a.id)
