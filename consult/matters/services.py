@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from consult.accounts.models import User
 from consult.core.audit import audit
@@ -330,7 +330,23 @@ def merge_matter(matter: Matter, *, into: Matter, by: User, reason: str = "") ->
         raise MatterError(_("A matter cannot be merged into itself."), "into")
     if into.community_id != matter.community_id:
         raise MatterError(_("Only matters of the same community can be merged."), "into")
-    if State(into.state) not in SUPPORTABLE:
+    # Claim the target with a write that re-checks its state: two opposite merges (A into B, B
+    # into A) at the same moment must not both happen. SQLite serialises the two writes;
+    # PostgreSQL breaks the deadlock between them by failing one, which becomes a 409.
+    try:
+        open_target = db.session.execute(
+            update(Matter)
+            .where(Matter.id == into.id, Matter.state.in_([s.value for s in SUPPORTABLE]))
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    except OperationalError:
+        raise MatterError(
+            _("The target matter is being changed right now. Please try again in a moment."),
+            "into",
+            status=409,
+        ) from None
+    if not open_target:
         raise MatterError(_("The target matter is closed; choose an open one."), "into")
     already = select(Support.user_id).where(Support.matter_id == into.id)
     carried_rows = db.session.execute(

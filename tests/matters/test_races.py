@@ -63,3 +63,37 @@ def test_simultaneous_triage(world, app):
     db.session.rollback()
     assert transitions(matter.id) == 2
     assert matter.state == ("accepted" if statuses["accept"] == 303 else "rejected")
+
+
+def test_opposite_merges_at_once_never_cross(world, app):
+    """A into B and B into A at the same moment: at most one happens, the other is refused with
+    a 4xx (on PostgreSQL the target row is locked without waiting), never a 500 or a cycle."""
+    a = make_matter(world.resident, title="小区停车难")
+    b = make_matter(world.neighbour, title="停车位不够")
+    ids = (a.id, b.id)
+    staff, officer = page_client(app), page_client(app)
+    login(staff, world.staff)
+    login(officer, world.street_officer)
+    for _round in range(3):
+        barrier = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def merge(client, source, target, barrier=barrier, statuses=statuses):
+            barrier.wait()
+            response = client.post(f"/matters/{source}/merge", data={"merge-into": str(target)})
+            statuses.append(response.status_code)
+
+        threads = [
+            threading.Thread(target=merge, args=(staff, ids[0], ids[1])),
+            threading.Thread(target=merge, args=(officer, ids[1], ids[0])),
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert all(s < 500 for s in statuses), statuses
+        db.session.expire_all()
+        states = [db.session.get(Matter, i).state for i in ids]
+        assert states.count("merged") <= 1, states
+        if "merged" in states:
+            break
