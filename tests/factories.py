@@ -63,6 +63,23 @@ def make_matter(author: User, *, community: Region | None = None, title: str = "
     return matter
 
 
+def make_assisted_matter(world, *, title: str = "加装扶手", neighbour: str = "钱大妈",
+                         phone: str = "13912345678", commit: bool = True):
+    """A matter a representative entered for a neighbour who is not online (代为录入)."""
+    matter = matter_services.submit_matter(
+        author=world.representative,
+        community=world.community_a1,
+        title=title,
+        description="5号楼老人多，楼梯需要扶手",
+        category="ageing_friendly",
+        on_behalf_name=neighbour,
+        on_behalf_phone=phone,
+    )
+    if commit:
+        db.session.commit()
+    return matter
+
+
 @dataclass
 class World:
     """district ⊃ street A ⊃ {community A1 (with building), community A2}; street B ⊃ village B1."""

@@ -10,7 +10,7 @@ from sqlalchemy import event
 from consult.extensions import db
 from consult.matters import services
 from tests.api.conftest import error_of
-from tests.factories import make_matter
+from tests.factories import make_assisted_matter, make_matter
 
 
 # Regions ----------------------------------------------------------------------------------------
@@ -244,15 +244,7 @@ def test_list_and_detail_issue_a_bounded_number_of_queries(api, world):
 
 # No personal data in public output -------------------------------------------------------------
 def test_no_full_phone_or_name_of_anyone_in_public_output(api, world, listed):
-    assisted = services.submit_matter(
-        author=world.representative,
-        community=world.community_a1,
-        title="加装扶手",
-        description="5号楼老人多，楼梯需要扶手",
-        category="ageing_friendly",
-        on_behalf_name="钱大妈",
-        on_behalf_phone="13912345678",
-    )
+    assisted = make_assisted_matter(world, commit=False)
     services.merge_matter(listed["lamp"], into=assisted, by=world.staff, reason="重复")
     db.session.commit()
 

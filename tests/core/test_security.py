@@ -13,7 +13,7 @@ from consult.extensions import db, limiter
 from consult.matters import services as matter_services
 from consult.matters.models import Matter
 from tests.clients import fresh_client
-from tests.factories import PASSWORD, login, make_matter
+from tests.factories import PASSWORD, login, make_assisted_matter, make_matter
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
@@ -230,14 +230,8 @@ def test_registration_is_rate_limited(make_app, world):
 def test_public_pages_never_show_full_phone_numbers_or_names(app, world):
     matter = make_matter(world.resident)
     other = make_matter(world.outsider, title="紫荆社区增设休息座椅", category="seating_shade")
-    assisted = matter_services.submit_matter(
-        author=world.representative,
-        community=world.community_a1,
-        title="3号楼加装扶手",
-        description="楼里老人多，楼梯需要扶手。",
-        category="ageing_friendly",
-        on_behalf_name="欧阳秀兰",
-        on_behalf_phone="13512345678",
+    assisted = make_assisted_matter(
+        world, title="3号楼加装扶手", neighbour="欧阳秀兰", phone="13512345678", commit=False
     )
     db.session.commit()
     matter_services.add_comment(matter, author=world.neighbour, body="同意，晚上太黑了。")

@@ -14,7 +14,7 @@ from consult.matters import services
 from consult.matters.models import Comment, Matter, MatterPhoto, Support
 from consult.regions.services import settings_for
 from tests.clients import fresh_client as page_client
-from tests.factories import login, make_matter, make_user
+from tests.factories import login, make_assisted_matter, make_matter, make_user
 from tests.matters.conftest import image_bytes
 
 
@@ -225,16 +225,7 @@ def test_staff_in_scope_see_full_names(world, client):
 
 
 def test_assisted_entry_is_shown_masked(world, client):
-    matter = services.submit_matter(
-        author=world.representative,
-        community=world.community_a1,
-        title="楼梯加装扶手",
-        description="5号楼老人多，楼梯需要扶手",
-        category="ageing_friendly",
-        on_behalf_name="钱大妈",
-        on_behalf_phone="13912345678",
-    )
-    db.session.commit()
+    matter = make_assisted_matter(world, title="楼梯加装扶手")
     page = text(client.get(f"/matters/{matter.id}"))
     assert "刘*华" in page and "钱*妈" in page and "Assisted entry" in page
     assert "刘德华" not in page and "钱大妈" not in page and "13912345678" not in page
