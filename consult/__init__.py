@@ -62,3 +62,4 @@ def _import_models() -> None:
     from consult.core import audit as _audit  # noqa: F401
     from consult.matters import models as _matters  # noqa: F401
     from consult.regions import models as _regions  # noqa: F401
+    from consult.tiers import models as _tiers  # noqa: F401
