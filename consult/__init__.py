@@ -36,10 +36,12 @@ def create_app(config: dict | None = None) -> Flask:
     from consult.api import bp as api_bp
     from consult.main import bp as main_bp
     from consult.matters.views import bp as matters_bp
+    from consult.tiers.views import bp as tiers_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(matters_bp)
+    app.register_blueprint(tiers_bp)
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks bearer tokens, or the CSRF header for session callers
 

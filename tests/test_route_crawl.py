@@ -47,6 +47,7 @@ def crawl(world, app):
         "comment_id": str(comment.id),
         "user_id": str(world.unverified.id),
         "region_id": str(world.community_a1.id),
+        "district_id": str(world.district.id),
         "assignment_id": str(world.staff.roles[0].id),
         "stored_name": submitted.photos[0].stored_name,
         "code": "en",

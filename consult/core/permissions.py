@@ -36,6 +36,8 @@ class Perm(StrEnum):
     USER_SEE_PERSONAL = "user.see_personal"  # target: User
     CODES_ISSUE = "codes.issue"  # target: community Region
     STAFF_AREA = "staff.area"  # no target: may open the staff pages at all
+    # district rules (thresholds, time limits, the working-day calendar)
+    DISTRICT_SETTINGS = "district.settings"  # target: district Region
     # administration (三权分立: the admin manages accounts and regions, not matters)
     REGIONS_MANAGE = "regions.manage"
     ROLES_GRANT = "roles.grant"  # target: Region the role is granted on
@@ -135,6 +137,11 @@ def _codes(user: User, community: Region) -> bool:
 @rule(Perm.STAFF_AREA)
 def _staff_area(user: User, _target) -> bool:
     return user.has_role(*HANDLING_ROLES)
+
+
+@rule(Perm.DISTRICT_SETTINGS)
+def _district_settings(user: User, district: Region) -> bool:
+    return user.holds_over(district, Role.DISTRICT_OFFICER)
 
 
 @rule(Perm.REGIONS_MANAGE)

@@ -76,5 +76,11 @@ class DistrictSettings(db.Model):
     support_threshold: Mapped[int] = mapped_column(default=10)
     #: triage within this many working days of submission
     triage_days: Mapped[int] = mapped_column(default=5)
+    #: an urgent matter is triaged within this many clock hours
+    urgent_triage_hours: Mapped[int] = mapped_column(default=48, server_default="48")
+    #: the tier above answers an escalation (accepts or returns it) within this many working days
+    escalation_days: Mapped[int] = mapped_column(default=10, server_default="10")
+    #: a summoned department reports within this many working days
+    report_days: Mapped[int] = mapped_column(default=5, server_default="5")
 
     district: Mapped[Region] = relationship()

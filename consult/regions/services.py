@@ -81,3 +81,42 @@ def communities(under: Region | None = None) -> list[Region]:
 def tree() -> list[Region]:
     """All nodes in tree order (one query)."""
     return list(db.session.scalars(select(Region).order_by(Region.path)))
+
+
+#: the bounds a district may set its rules within
+SETTING_BOUNDS = {
+    "support_threshold": (1, 10_000),
+    "triage_days": (1, 60),
+    "urgent_triage_hours": (1, 168),
+    "escalation_days": (1, 60),
+    "report_days": (1, 60),
+}
+
+
+class SettingsError(ValueError):
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def update_settings(settings: DistrictSettings, *, by, **values: int) -> None:
+    """District officers set their district's rules: cost thresholds of the tiers (fen), the
+    support threshold and the time limits. Checked whole before anything changes; audited."""
+    from flask_babel import gettext as _
+
+    tier1, tier2 = values.get("tier1_max_fen"), values.get("tier2_max_fen")
+    if tier1 is None or tier2 is None or tier1 < 0:
+        raise SettingsError(_("Enter both cost thresholds."), "tier1_max")
+    if tier2 <= tier1:
+        raise SettingsError(_("The tier 2 threshold must be above the tier 1 threshold."), "tier2_max")
+    for name, (low, high) in SETTING_BOUNDS.items():
+        value = values.get(name)
+        if value is None or not low <= value <= high:
+            raise SettingsError(_("Enter a whole number from %(low)d to %(high)d.", low=low, high=high), name)
+    changed = {}
+    for name in ("tier1_max_fen", "tier2_max_fen", *SETTING_BOUNDS):
+        if getattr(settings, name) != values[name]:
+            changed[name] = [getattr(settings, name), values[name]]
+            setattr(settings, name, values[name])
+    if changed:
+        audit("district.settings", actor=by, obj=settings.district, changed=changed)

@@ -295,6 +295,23 @@ TABLES: dict[Perm, str] = {
     admin               Y
     anonymous           .
     """,
+    Perm.DISTRICT_SETTINGS: """
+                        district  street_a  a1  b1
+    resident            .         .         .   .
+    neighbour           .         .         .   .
+    unverified          .         .         .   .
+    outsider            .         .         .   .
+    representative      .         .         .   .
+    staff               .         .         .   .
+    staff_a2            .         .         .   .
+    street_officer      .         .         .   .
+    street_b_officer    .         .         .   .
+    district_officer    Y         Y         Y   Y
+    expert              .         .         .   .
+    supervisor          .         .         .   .
+    admin               .         .         .   .
+    anonymous           .         .         .   .
+    """,
     Perm.ROLES_GRANT: """
                         district  street_a  a1  b1
     resident            .         .         .   .
