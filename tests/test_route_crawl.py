@@ -48,6 +48,7 @@ def crawl(world, app):
         "user_id": str(world.unverified.id),
         "region_id": str(world.community_a1.id),
         "district_id": str(world.district.id),
+        "day_id": "1",
         "assignment_id": str(world.staff.roles[0].id),
         "stored_name": submitted.photos[0].stored_name,
         "code": "en",

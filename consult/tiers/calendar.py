@@ -121,3 +121,23 @@ def import_days(district: Region, rows: list[tuple[date, DayKind, str]], *, by=N
             updated += 1
     audit("calendar.import", actor=by, obj=district, added=added, updated=updated)
     return added, updated
+
+
+def remove_day(row: CalendarDay, *, by) -> None:
+    """Take an exception out of the calendar (the day follows the ordinary week again)."""
+    audit("calendar.remove", actor=by, obj=row, day=row.day.isoformat(), kind=row.kind)
+    db.session.delete(row)
+
+
+def days_of_year(district: Region, year: int) -> list[CalendarDay]:
+    return list(
+        db.session.scalars(
+            select(CalendarDay)
+            .where(
+                CalendarDay.district_id == district.id,
+                CalendarDay.day >= date(year, 1, 1),
+                CalendarDay.day <= date(year, 12, 31),
+            )
+            .order_by(CalendarDay.day)
+        )
+    )

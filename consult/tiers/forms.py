@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, StringField, SubmitField
-from wtforms.validators import InputRequired, NumberRange
+from flask_wtf.file import FileField
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.fields import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from consult.regions.services import SETTING_BOUNDS
 
@@ -42,3 +44,23 @@ class SettingsForm(FlaskForm):
     escalation_days = _whole(_l("Answer an escalation within (working days)"), "escalation_days")
     report_days = _whole(_l("A department reports within (working days)"), "report_days")
     submit = SubmitField(_l("Save the rules"))
+
+
+class DayForm(FlaskForm):
+    """One exception to the ordinary week: a holiday on a weekday, or a weekend day worked."""
+
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Enter a date like 2026-10-01."))])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("holiday", _l("Holiday (a day off)")),
+            SelectChoice("workday", _l("Make-up working day (调休)")),
+        ],
+    )
+    name = StringField(_l("Name (optional)"), validators=[Optional(), Length(max=40)])
+    submit = SubmitField(_l("Add to the calendar"))
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file: date,kind,name on each line"))
+    submit = SubmitField(_l("Import"))
