@@ -63,6 +63,29 @@ def make_matter(author: User, *, community: Region | None = None, title: str = "
     return matter
 
 
+def supports_breaking_the_rules(*, also_before_the_matter: bool = False) -> int:
+    """How many supports come from someone other than a verified resident of the matter's
+    community who is not its author (or, when asked, predate the matter): should be 0."""
+    from sqlalchemy import func, or_, select
+
+    from consult.matters.models import Matter, Support
+
+    wrong = [
+        User.community_id != Matter.community_id,
+        User.verified_at.is_(None),
+        User.id == Matter.author_id,
+    ]
+    if also_before_the_matter:
+        wrong.append(Support.created_at < Matter.created_at)
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Support)
+        .join(Matter, Matter.id == Support.matter_id)
+        .join(User, User.id == Support.user_id)
+        .where(or_(*wrong))
+    )
+
+
 def make_assisted_matter(world, *, title: str = "加装扶手", neighbour: str = "钱大妈",
                          phone: str = "13912345678", commit: bool = True):
     """A matter a representative entered for a neighbour who is not online (代为录入)."""

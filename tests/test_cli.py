@@ -12,6 +12,7 @@ from consult.matters import search
 from consult.matters.lifecycle import SUPPORTABLE, State
 from consult.matters.models import Comment, Matter, Support, Transition
 from consult.regions.models import DistrictSettings, Region, RegionKind
+from tests.factories import supports_breaking_the_rules
 
 
 def _check_consistent() -> list[Matter]:
@@ -48,18 +49,7 @@ def _check_consistent() -> list[Matter]:
             assert target.id < m.id and target.community_id == m.community_id
             assert State(target.state) in SUPPORTABLE
     # Only verified residents of the matter's community support it, never its author.
-    wrong = db.session.scalar(
-        select(func.count())
-        .select_from(Support)
-        .join(Matter, Matter.id == Support.matter_id)
-        .join(User, User.id == Support.user_id)
-        .where(
-            (User.community_id != Matter.community_id)
-            | User.verified_at.is_(None)
-            | (User.id == Matter.author_id)
-        )
-    )
-    assert wrong == 0
+    assert supports_breaking_the_rules() == 0
     return matters
 
 

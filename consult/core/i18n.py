@@ -20,16 +20,6 @@ def translations():
         return g._consult_translations
 
 
-def gettext(msgid: str, **variables) -> str:
-    text = translations().ugettext(str(msgid))
-    return text % variables if variables else text
-
-
-def ngettext(singular: str, plural: str, num: int, **variables) -> str:
-    variables.setdefault("num", num)
-    return translations().ungettext(singular, plural, num) % variables
-
-
 def lazy_text(value) -> str:
     """The translation of a lazy string (``lazy_gettext``) through the per-request catalog."""
     args = getattr(value, "_args", None)

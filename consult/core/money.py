@@ -36,6 +36,3 @@ def format_yuan(fen: int | None, *, symbol: bool = True) -> str:
     text = f"{yuan:,}.{cents:02d}"
     return f"{sign}¥{text}" if symbol else f"{sign}{text}"
 
-
-def yuan_to_fen(yuan: int) -> int:
-    return int(yuan) * 100

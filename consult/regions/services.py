@@ -51,14 +51,6 @@ def create_region(
     return region
 
 
-def district_of(region: Region) -> Region:
-    """The district above (or at) a node."""
-    district_id = region.ancestor_ids[0]
-    if district_id == region.id:
-        return region
-    return db.session.get(Region, district_id)
-
-
 def settings_for(region: Region) -> DistrictSettings:
     district_id = region.ancestor_ids[0]
     settings = db.session.get(DistrictSettings, district_id)
@@ -68,14 +60,6 @@ def settings_for(region: Region) -> DistrictSettings:
         db.session.add(settings)
         db.session.flush()
     return settings
-
-
-def communities(under: Region | None = None) -> list[Region]:
-    """Every community (社区/村), optionally only those under a node, ordered by path."""
-    stmt = select(Region).where(Region.kind == RegionKind.COMMUNITY.value).order_by(Region.path)
-    if under is not None:
-        stmt = stmt.where(Region.path.startswith(under.path))
-    return list(db.session.scalars(stmt))
 
 
 def tree() -> list[Region]:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from consult.core.ids import MAX_ID
 from consult.core.money import InvalidAmount, format_yuan, parse_yuan
 from consult.core.permissions import Perm, require
+from consult.core.timeutil import local, utcnow
 from consult.extensions import db
 from consult.regions.models import Region, RegionKind
 from consult.regions.services import SETTING_BOUNDS, SettingsError, settings_for, update_settings
@@ -85,8 +86,6 @@ def _calendar_page(district: Region, year: int, *, day_form=None, import_form=No
 
 
 def _year() -> int:
-    from consult.core.timeutil import local, utcnow
-
     year = request.args.get("year", type=int)
     return year if year and 2000 <= year <= 2100 else local(utcnow()).year
 
